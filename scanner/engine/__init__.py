@@ -1,0 +1,1 @@
+"""Rule evaluation: declarative YAML conditions and registered Python checks."""

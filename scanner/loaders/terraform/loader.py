@@ -1,0 +1,240 @@
+"""Load Terraform configurations from disk into normalized `Resource`s.
+
+Every directory with `.tf` files under the scanned paths is a module; a directory that another
+scanned module calls with a local `source` is loaded only as that call's child (with its
+inputs), the others are root modules. Remote module sources are listed, not fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import InputFileError
+from scanner.loaders.terraform.expressions import Evaluator
+from scanner.loaders.terraform.files import (
+    ParsedFile,
+    find_module_dirs,
+    parse_hcl,
+    parse_var_file,
+    relative_to,
+    tf_files,
+)
+from scanner.loaders.terraform.functions import jsonencode
+from scanner.loaders.terraform.module import (
+    MAX_MODULE_DEPTH,
+    Block,
+    ModuleInstance,
+    ModuleSource,
+    attributes,
+)
+from scanner.loaders.terraform.policy_document import render_policy_document
+from scanner.model import InputError, Location, Resource, SkippedModule
+from scanner.values import Unknown
+
+logger = logging.getLogger(__name__)
+
+LOCAL_SOURCE_PREFIXES = ("./", "../", ".\\", "..\\")
+
+
+@dataclass
+class Inventory:
+    """What a loader found: resources in a stable order, input errors, modules not fetched."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    modules_not_scanned: list[SkippedModule] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+class TerraformLoader:
+    """Loads every module under a set of paths, relative to one scanned root."""
+
+    def __init__(self, root: Path, var_files: list[Path] | None = None) -> None:
+        self.root = root.resolve()
+        self.var_files = var_files or []
+        self.var_values: dict[str, Any] = {}
+        self.inventory = Inventory()
+        self._sources: dict[Path, ModuleSource] = {}
+
+    # ---- files ------------------------------------------------------------------------------
+
+    def _record(self, error: InputFileError) -> None:
+        self.inventory.errors.append(
+            InputError(file=error.file, line=error.line, message=error.message)
+        )
+
+    def source(self, directory: Path) -> ModuleSource:
+        """The parsed blocks of a module directory; files that fail to parse are recorded."""
+        directory = directory.resolve()
+        if directory not in self._sources:
+            parsed: list[ParsedFile] = []
+            for path in tf_files(directory) if directory.is_dir() else []:
+                try:
+                    parsed.append(parse_hcl(path, self.root))
+                except InputFileError as error:
+                    self._record(error)
+                self.inventory.files.append(relative_to(path, self.root))
+            self._sources[directory] = ModuleSource.from_files(directory, parsed)
+        return self._sources[directory]
+
+    def _load_var_values(self, root_dir: Path) -> dict[str, Any]:
+        candidates = [root_dir / "terraform.tfvars", root_dir / "terraform.tfvars.json"]
+        candidates += sorted(root_dir.glob("*.auto.tfvars")) + sorted(
+            root_dir.glob("*.auto.tfvars.json")
+        )
+        values: dict[str, Any] = {}
+        for path in [p for p in candidates if p.is_file()] + self.var_files:
+            try:
+                values.update(parse_var_file(path, self.root))
+            except InputFileError as error:
+                self._record(error)
+        return values
+
+    # ---- modules ----------------------------------------------------------------------------
+
+    def load(self, paths: list[Path]) -> Inventory:
+        """Load all modules under `paths` and return the inventory."""
+        for path in paths:
+            if not path.exists():
+                self._record(InputFileError(relative_to(path, self.root), None, "path not found"))
+        directories = find_module_dirs([p for p in paths if p.exists()])
+        called = set()
+        for directory in directories:
+            for block in self.source(directory).modules.values():
+                target = _local_source(block, directory)
+                if target is not None:
+                    called.add(target.resolve())
+        for directory in directories:
+            if directory in called:
+                continue
+            self.var_values = self._load_var_values(directory)
+            root_module = ModuleInstance(self.source(directory), self)
+            default_tags = _default_tags(root_module)
+            for module in root_module.walk():
+                self._collect(module, default_tags)
+        self.inventory.files = sorted(set(self.inventory.files))
+        return self.inventory
+
+    def instantiate(self, parent: ModuleInstance, name: str) -> dict[Any, ModuleInstance] | None:
+        """Instances of module call `name` in `parent`; None (and listed) when remote."""
+        block = parent.source.modules[name]
+        base = f"{parent.prefix}.module.{name}" if parent.prefix else f"module.{name}"
+        target = _local_source(block, parent.source.directory)
+        if target is None or parent.depth >= MAX_MODULE_DEPTH:
+            self._skip(block, base)
+            return None
+        if not target.is_dir():
+            self._record(
+                InputFileError(block.file.relative, block.line, f"module source {target} not found")
+            )
+            return None
+        child_source = self.source(target)
+        children: dict[Any, ModuleInstance] = {}
+        for instance in parent.instances(block, base):
+            scope = parent.evaluator.bind(**instance.bindings)
+            inputs = {
+                key: scope.safe(expr)
+                for key, expr in attributes(block.body).items()
+                if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
+            }
+            children[instance.key] = ModuleInstance(
+                child_source, self, instance.address, inputs, parent.depth + 1
+            )
+        return children
+
+    def _skip(self, block: Block, address: str) -> None:
+        source = Evaluator(_NoNames()).safe(attributes(block.body).get("source"))
+        if any(m.address == address for m in self.inventory.modules_not_scanned):
+            return
+        self.inventory.modules_not_scanned.append(
+            SkippedModule(
+                address=address,
+                source=source if isinstance(source, str) else "<unknown>",
+                file=block.file.relative,
+                line=block.line,
+            )
+        )
+
+    # ---- resources --------------------------------------------------------------------------
+
+    def render_data(self, data_type: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Attributes a data source computes that the loader can work out itself."""
+        if data_type == "aws_iam_policy_document":
+            document = jsonencode(render_policy_document(values))
+            return {"json": document, "minified_json": document}
+        return {}
+
+    def _collect(self, module: ModuleInstance, default_tags: dict[str, Any]) -> None:
+        for kind, table in (("resource", module.source.resources), ("data", module.source.data)):
+            for (rtype, rname), block in table.items():
+                key = (kind, rtype, rname)
+                for instance in module.instances(block, module.base_address(key)):
+                    values = module.evaluated(key, instance, block)
+                    self.inventory.resources.append(
+                        _resource(
+                            instance.address,
+                            rtype,
+                            rname,
+                            kind,
+                            module,
+                            values,
+                            block,
+                            default_tags,
+                        )
+                    )
+
+
+def _resource(
+    address: str,
+    rtype: str,
+    rname: str,
+    kind: str,
+    module: ModuleInstance,
+    values: dict[str, Any],
+    block: Block,
+    default_tags: dict[str, Any],
+) -> Resource:
+    tags = values.get("tags")
+    effective = dict(default_tags)
+    if isinstance(tags, dict):
+        effective.update(tags)
+    return Resource(
+        address=address,
+        type=rtype,
+        name=rname,
+        provider=rtype.split("_", 1)[0],
+        mode="managed" if kind == "resource" else "data",
+        module=module.prefix,
+        attributes=values,
+        location=Location(file=block.file.relative, line=block.line),
+        tags=effective,
+    )
+
+
+def _local_source(block: Block, directory: Path) -> Path | None:
+    source = Evaluator(_NoNames()).safe(attributes(block.body).get("source"))
+    if isinstance(source, str) and source.startswith(LOCAL_SOURCE_PREFIXES):
+        return (directory / source).resolve()
+    return None
+
+
+def _default_tags(root: ModuleInstance) -> dict[str, Any]:
+    tags: dict[str, Any] = {}
+    for block in root.source.providers:
+        if block.labels[:1] != ["aws"] or "alias" in attributes(block.body):
+            continue
+        from scanner.loaders.terraform.module import evaluate_body
+
+        body = evaluate_body(block.body, root.evaluator)
+        for default in body.get("default_tags", []):
+            if isinstance(default, dict) and isinstance(default.get("tags"), dict):
+                tags.update(default["tags"])
+    return tags
+
+
+class _NoNames:
+    def resolve(self, root: str, steps: list[Any], expr: str) -> Any:
+        return Unknown(expr)

@@ -1,0 +1,162 @@
+"""The normalized model every loader produces and every engine and output consumes.
+
+Loaders turn Terraform (and later plan JSON, CloudFormation, CDK output) into `Resource`s;
+engines turn resources into `Finding`s; outputs render one `ScanResult`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    """How bad a failed finding is; ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe, for threshold comparisons."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
+class Status(StrEnum):
+    """Outcome of one rule on one resource."""
+
+    FAILED = "failed"
+    PASSED = "passed"
+    WAIVED = "waived"
+
+
+class Location(BaseModel):
+    """Where a resource or error comes from; `file` is relative to the scanned root."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+
+
+class Resource(BaseModel):
+    """One resource (or data source) instance after variables and expressions are resolved.
+
+    `attributes` hold plain Python values, nested blocks as lists of dicts, and `Unknown`
+    where a value could not be resolved. `module` is the module path (`module.a.module.b`)
+    or empty for the root module.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    address: str
+    type: str
+    name: str
+    provider: str = "aws"
+    mode: str = "managed"
+    module: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    location: Location
+    tags: dict[str, Any] = Field(default_factory=dict)
+
+
+class Statement(BaseModel):
+    """An IAM policy statement with every list-or-scalar field normalized to a list.
+
+    Principal is a map of principal type (`AWS`, `Service`, `Federated`, `*`) to values.
+    Condition maps operator to key to list of values.
+    """
+
+    sid: str | None = None
+    effect: str = "Allow"
+    action: list[str] = Field(default_factory=list)
+    not_action: list[str] = Field(default_factory=list)
+    resource: list[str] = Field(default_factory=list)
+    not_resource: list[str] = Field(default_factory=list)
+    principal: dict[str, list[str]] = Field(default_factory=dict)
+    not_principal: dict[str, list[str]] = Field(default_factory=dict)
+    condition: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+
+
+class PolicyDocument(BaseModel):
+    """A parsed IAM policy document; `unresolved` lists expressions that stayed unknown."""
+
+    version: str | None = None
+    statements: list[Statement] = Field(default_factory=list)
+    unresolved: list[str] = Field(default_factory=list)
+
+
+class ControlRef(BaseModel):
+    """A control of a framework that a finding evidences."""
+
+    model_config = ConfigDict(frozen=True)
+
+    framework: str
+    id: str
+
+
+class Finding(BaseModel):
+    """The result of one rule on one resource."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    status: Status
+    resource: str
+    resource_type: str
+    file: str
+    line: int
+    controls: list[ControlRef] = Field(default_factory=list)
+    message: str
+    cannot_verify: bool = False
+
+
+class InputError(BaseModel):
+    """A problem with the input (parse error, missing file) that did not stop the scan."""
+
+    file: str
+    line: int | None = None
+    message: str
+
+
+class SkippedModule(BaseModel):
+    """A module call whose source is remote (registry, git, http) and was not fetched."""
+
+    address: str
+    source: str
+    file: str
+    line: int
+
+
+class Summary(BaseModel):
+    """Counts over a scan's findings and inputs."""
+
+    failed: int = 0
+    passed: int = 0
+    waived: int = 0
+    resources: int = 0
+    files: int = 0
+
+
+class ToolInfo(BaseModel):
+    """Name and version of the tool that produced a result."""
+
+    name: str = "ledgerguard"
+    version: str
+
+
+class ScanResult(BaseModel):
+    """Everything one scan found; every output renders from this."""
+
+    tool: ToolInfo
+    summary: Summary
+    findings: list[Finding] = Field(default_factory=list)
+    errors: list[InputError] = Field(default_factory=list)
+    modules_not_scanned: list[SkippedModule] = Field(default_factory=list)
