@@ -44,11 +44,11 @@ def evaluate(condition: Condition, resource: Resource, graph: Graph) -> Outcome:
 def _all(outcomes: list[Outcome]) -> Outcome:
     failed = [o for o in outcomes if o.passed is False]
     if failed:
-        return Outcome(False, "; ".join(o.message for o in failed))
+        return Outcome(False, _join(failed))
     unknown = [o for o in outcomes if o.passed is None]
     if unknown:
-        return Outcome(None, "; ".join(o.message for o in unknown))
-    return Outcome(True, "; ".join(o.message for o in outcomes))
+        return Outcome(None, _join(unknown))
+    return Outcome(True, _join(outcomes))
 
 
 def _any(outcomes: list[Outcome]) -> Outcome:
@@ -57,8 +57,13 @@ def _any(outcomes: list[Outcome]) -> Outcome:
         return passed[0]
     unknown = [o for o in outcomes if o.passed is None]
     if unknown:
-        return Outcome(None, "; ".join(o.message for o in unknown))
-    return Outcome(False, " and ".join(o.message for o in outcomes))
+        return Outcome(None, _join(unknown))
+    # Every alternative failed: the first one is the compliant state the rule prefers.
+    return Outcome(False, outcomes[0].message)
+
+
+def _join(outcomes: list[Outcome]) -> str:
+    return "; ".join(dict.fromkeys(o.message for o in outcomes))
 
 
 def _related(condition: Condition, resource: Resource, graph: Graph) -> Outcome:

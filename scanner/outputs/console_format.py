@@ -45,7 +45,11 @@ def render(result: ScanResult, *, color: bool = False) -> str:
     summary = result.summary
     console.print(
         f"{summary.failed} failed, {summary.passed} passed, {summary.waived} waived "
-        f"across {summary.resources} resources in {summary.files} files",
+        f"across {_count(summary.resources, 'resource')} in {_count(summary.files, 'file')}",
         highlight=False,
     )
     return buffer.getvalue()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

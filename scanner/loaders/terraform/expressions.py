@@ -27,9 +27,6 @@ from scanner.loaders.terraform.functions import EvalError, call
 from scanner.values import Template, Unknown, concat_text, render_text
 
 _SOURCE_OPTIONS = SerializationOptions(with_comments=False)
-_VALUE_OPTIONS = SerializationOptions(
-    with_comments=False, preserve_heredocs=False, strip_string_quotes=True
-)
 
 
 @dataclass(frozen=True)
@@ -220,8 +217,27 @@ def _string(ev: Evaluator, node: hs.StringRule) -> str | Template:
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
 
 
+def heredoc_text(node: hs.HeredocTemplateRule) -> str:
+    """The body of a heredoc, dedented for `<<-`.
+
+    Computed from the raw token: python-hcl2 8.1's value serialization escapes quotes in
+    `<<-` heredocs, which would corrupt a JSON policy.
+    """
+    raw = str(node.heredoc.value)
+    match = re.match(r"<<-?([a-zA-Z][a-zA-Z0-9._-]*)\r?\n([\s\S]*)\1", raw)
+    if match is None:
+        return ""
+    body = re.sub(r"\r?\n[ \t]*\Z", "", match.group(2))
+    if not raw.startswith("<<-"):
+        return body
+    lines = body.split("\n")
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return "\n".join(line[cut:] for line in lines)
+
+
 def _heredoc(ev: Evaluator, node: hs.HeredocTemplateRule) -> str | Unknown:
-    text = str(node.serialize(_VALUE_OPTIONS))
+    text = heredoc_text(node)
     if "%{" in text.replace("%%{", ""):
         # Template directives (%{if}, %{for}) in heredocs are not evaluated: the text they
         # produce depends on control flow this loader does not model.

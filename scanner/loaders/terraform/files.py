@@ -91,6 +91,8 @@ def parse_hcl(path: Path, root: Path) -> ParsedFile:
 
 def _describe(exc: Any) -> str:
     token = getattr(exc, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "cannot parse HCL: the file ends inside an unclosed string, bracket or block"
     if token is not None:
         shown = str(token).strip() or repr(str(token))
         return f"cannot parse HCL: unexpected {shown!r} at column {exc.column}"
