@@ -6,6 +6,7 @@ engines turn resources into `Finding`s; outputs render one `ScanResult`.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -38,12 +39,16 @@ class Status(StrEnum):
 
 
 class Location(BaseModel):
-    """Where a resource or error comes from; `file` is relative to the scanned root."""
+    """Where a resource comes from; `file` is relative to the scanned root.
+
+    `end_line` is the block's last line (for inline waivers and editor annotations).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     file: str
     line: int
+    end_line: int | None = None
 
 
 class Resource(BaseModel):
@@ -102,6 +107,22 @@ class ControlRef(BaseModel):
     id: str
 
 
+class WaiverRef(BaseModel):
+    """The waiver that turned a failed finding into a waived one, as auditors need to see it.
+
+    `source` is where the waiver is written: `.ledgerguard-waivers.yaml:12` or `main.tf:40`.
+    """
+
+    rule_id: str
+    resource: str
+    reason: str
+    owner: str
+    approved_by: str
+    ticket: str | None = None
+    expires: date
+    source: str
+
+
 class Finding(BaseModel):
     """The result of one rule on one resource."""
 
@@ -116,6 +137,7 @@ class Finding(BaseModel):
     controls: list[ControlRef] = Field(default_factory=list)
     message: str
     cannot_verify: bool = False
+    waiver: WaiverRef | None = None
 
 
 class InputError(BaseModel):
@@ -152,6 +174,21 @@ class ToolInfo(BaseModel):
     version: str
 
 
+class ScopeGrant(BaseModel):
+    """One principal's access to one data-classified resource: PCI 7.2 scope evidence.
+
+    `file` and `line` point at the granting statement's resource (policy or attachment).
+    """
+
+    resource: str
+    classification: str
+    principal: str
+    access: str
+    actions: list[str]
+    file: str
+    line: int
+
+
 class ScanResult(BaseModel):
     """Everything one scan found; every output renders from this."""
 
@@ -160,3 +197,4 @@ class ScanResult(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     errors: list[InputError] = Field(default_factory=list)
     modules_not_scanned: list[SkippedModule] = Field(default_factory=list)
+    scope: list[ScopeGrant] = Field(default_factory=list)

@@ -209,7 +209,7 @@ def _resource(
         mode="managed" if kind == "resource" else "data",
         module=module.prefix,
         attributes=values,
-        location=Location(file=block.file.relative, line=block.line),
+        location=Location(file=block.file.relative, line=block.line, end_line=block.end_line),
         tags=effective,
     )
 

@@ -38,6 +38,7 @@ class Block:
     body: BodyRule
     file: ParsedFile
     line: int
+    end_line: int
 
 
 @dataclass
@@ -67,7 +68,7 @@ class ModuleSource:
     def _add(self, node: BlockRule, parsed: ParsedFile) -> None:
         labels = [_label(label) for label in node.labels]
         kind, rest = labels[0], labels[1:]
-        block = Block(kind, rest, node.body, parsed, _line(node))
+        block = Block(kind, rest, node.body, parsed, _line(node), _end_line(node))
         if kind == "resource" and len(rest) == 2:
             self.resources[(rest[0], rest[1])] = block
             self.resource_types.add(rest[0])
@@ -91,6 +92,12 @@ def _label(node: Any) -> str:
     if hasattr(node, "token"):
         return str(node.token.value)
     return "".join(str(part.content.value) for part in node.children if hasattr(part, "content"))
+
+
+def _end_line(node: Any) -> int:
+    meta = getattr(node, "_meta", None)
+    line = getattr(meta, "end_line", None) if meta is not None and not meta.empty else None
+    return int(line) if line else _line(node)
 
 
 def _line(node: Any) -> int:
