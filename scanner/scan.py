@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner import __version__
+from scanner.config import Config
 from scanner.engine.graph import Graph
 from scanner.engine.rules import Rule, load_rules
 from scanner.engine.runner import run_rules
@@ -27,6 +28,7 @@ class ScanOptions:
     var_files: list[Path] = field(default_factory=list)
     policy_dirs: list[Path] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)
+    config: Config = field(default_factory=Config)
 
 
 @dataclass
