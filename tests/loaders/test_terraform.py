@@ -166,3 +166,52 @@ def test_missing_path_is_an_input_error(tmp_path: Path, pack: PolicyPack) -> Non
     result = scan([tmp_path / "nowhere"], pack, ["LG-SNS-001"])
 
     assert result.errors == [InputError(file="nowhere", line=None, message="path not found")]
+
+
+def test_module_cycle_is_an_error_and_each_module_is_scanned_once(
+    tmp_path: Path, pack: PolicyPack
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "main.tf").write_text('module "b" {\n  source = "../b"\n}\n')
+    (tmp_path / "b" / "main.tf").write_text(
+        'module "a" {\n  source = "../a"\n}\nresource "aws_sns_topic" "t" {}\n'
+    )
+
+    result = scan([tmp_path], pack, ["LG-SNS-001"])
+
+    assert result.errors == [
+        InputError(file="b/main.tf", line=1, message="module a: a is already loading it (cycle)")
+    ]
+    assert [(f.resource, f.file) for f in result.findings] == [
+        ("module.b.aws_sns_topic.t", "b/main.tf")
+    ]
+
+
+def test_missing_var_file_is_named_as_given(pack: PolicyPack) -> None:
+    result = scan(
+        [TERRAFORM / "variables"], pack, ["LG-SNS-001"], var_files=[Path("missing.tfvars")]
+    )
+
+    assert result.errors == [
+        InputError(file="missing.tfvars", line=None, message="variable file not found")
+    ]
+
+
+def test_binary_and_oversized_files_are_errors(
+    tmp_path: Path, pack: PolicyPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.loaders.terraform import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 64)
+    (tmp_path / "binary.tf").write_bytes(b"\x00\xff\xfe")
+    (tmp_path / "large.tf").write_text("# padding\n" * 10)
+    (tmp_path / "ok.tf").write_text('resource "aws_sns_topic" "t" {}\n')
+
+    result = scan([tmp_path], pack, ["LG-SNS-001"])
+
+    assert result.errors == [
+        InputError(file="binary.tf", line=None, message="not UTF-8 text (invalid start byte)"),
+        InputError(file="large.tf", line=None, message="file is 100 bytes, over the 64-byte limit"),
+    ]
+    assert [f.resource for f in result.findings] == ["aws_sns_topic.t"]

@@ -24,7 +24,6 @@ from scanner.loaders.terraform.files import (
 )
 from scanner.loaders.terraform.functions import jsonencode
 from scanner.loaders.terraform.module import (
-    MAX_MODULE_DEPTH,
     Block,
     ModuleInstance,
     ModuleSource,
@@ -86,7 +85,11 @@ class TerraformLoader:
             root_dir.glob("*.auto.tfvars.json")
         )
         values: dict[str, Any] = {}
-        for path in [p for p in candidates if p.is_file()] + self.var_files:
+        for path in self.var_files:
+            if not path.is_file():
+                self._record(InputFileError(str(path), None, "variable file not found"))
+        existing = [p for p in self.var_files if p.is_file()]
+        for path in [p for p in candidates if p.is_file()] + existing:
             try:
                 values.update(parse_var_file(path, self.root))
             except InputFileError as error:
@@ -107,13 +110,19 @@ class TerraformLoader:
                 target = _local_source(block, directory)
                 if target is not None:
                     called.add(target.resolve())
-        for directory in directories:
-            if directory in called:
+        loaded: set[Path] = set()
+        # Directories nobody calls are roots; a directory called only from within a module
+        # cycle is loaded as a root afterwards, so that no scanned file is silently skipped.
+        ordered = [d for d in directories if d not in called]
+        ordered += [d for d in directories if d in called]
+        for directory in ordered:
+            if directory in loaded:
                 continue
             self.var_values = self._load_var_values(directory)
             root_module = ModuleInstance(self.source(directory), self)
             default_tags = _default_tags(root_module)
             for module in root_module.walk():
+                loaded.add(module.source.directory)
                 self._collect(module, default_tags)
         self.inventory.files = sorted(set(self.inventory.files))
         return self.inventory
@@ -123,8 +132,15 @@ class TerraformLoader:
         block = parent.source.modules[name]
         base = f"{parent.prefix}.module.{name}" if parent.prefix else f"module.{name}"
         target = _local_source(block, parent.source.directory)
-        if target is None or parent.depth >= MAX_MODULE_DEPTH:
+        if target is None:
             self._skip(block, base)
+            return None
+        chain = (*parent.ancestors, parent.source.directory)
+        if target in chain:
+            message = (
+                f"module {name}: {relative_to(target, self.root)} is already loading it (cycle)"
+            )
+            self._record(InputFileError(block.file.relative, block.line, message))
             return None
         if not target.is_dir():
             self._record(
@@ -141,7 +157,7 @@ class TerraformLoader:
                 if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
             }
             children[instance.key] = ModuleInstance(
-                child_source, self, instance.address, inputs, parent.depth + 1
+                child_source, self, instance.address, inputs, chain
             )
         return children
 

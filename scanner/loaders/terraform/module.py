@@ -26,8 +26,6 @@ logger = logging.getLogger(__name__)
 META_ATTRIBUTES = frozenset({"count", "for_each", "provider", "depends_on"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
 
-MAX_MODULE_DEPTH = 16
-
 
 @dataclass
 class Block:
@@ -184,13 +182,13 @@ class ModuleInstance:
         loader: Any,
         prefix: str = "",
         inputs: dict[str, Any] | None = None,
-        depth: int = 0,
+        ancestors: tuple[Path, ...] = (),
     ) -> None:
         self.source = source
         self.loader = loader
         self.prefix = prefix
         self.inputs = inputs or {}
-        self.depth = depth
+        self.ancestors = ancestors
         self.evaluator = Evaluator(self)
         self._locals: dict[str, Any] = {}
         self._attributes: dict[tuple[str, str, str], dict[str, Any]] = {}
