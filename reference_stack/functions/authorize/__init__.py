@@ -1,0 +1,1 @@
+"""Authorize: a deterministic issuer simulator that approves or declines screened payments."""

@@ -1,0 +1,1 @@
+"""Authorizer: the HTTP API Lambda authorizer that checks merchants' bearer tokens."""

@@ -1,0 +1,1 @@
+"""Code shared by every handler: AWS clients, configuration, event models, money, tokens."""

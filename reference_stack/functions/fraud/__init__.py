@@ -1,0 +1,1 @@
+"""Fraud screening: a logistic-regression model scored in pure Python."""

@@ -1,0 +1,1 @@
+"""Intake: the ``POST /payments`` handler that tokenizes the card and records the payment."""

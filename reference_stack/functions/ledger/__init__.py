@@ -1,0 +1,1 @@
+"""Ledger: double-entry postings for authorized payments."""

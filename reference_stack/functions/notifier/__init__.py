@@ -1,0 +1,1 @@
+"""Notifier: forwards declines and reconciliation discrepancies to the notifications topic."""

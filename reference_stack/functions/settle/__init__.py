@@ -1,0 +1,1 @@
+"""Settle: the scheduled job that batches authorized payments per merchant and currency."""
