@@ -15,6 +15,17 @@ from scanner.model import Severity
 
 CONFIG_NAME = ".ledgerguard.yaml"
 
+EU_REGIONS = (
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+)
+
 
 class RulesConfig(BaseModel):
     """Which rules run, and severity overrides by rule id."""
@@ -34,7 +45,11 @@ class ClassificationConfig(BaseModel):
     tag_key: str = "data_classification"
     cardholder_values: list[str] = Field(default_factory=lambda: ["cardholder"])
     personal_values: list[str] = Field(default_factory=lambda: ["personal"])
-    personal_data_regions: list[str] = Field(default_factory=list)
+    # Regions where personal data may be stored (GDPR Chapter V). By default the EU regions and
+    # London and Zurich, whose countries have an EU adequacy decision.
+    personal_data_regions: list[str] = Field(default_factory=lambda: list(EU_REGIONS))
+    # The longest a log group of personal data may keep it (GDPR Art. 5 storage limitation).
+    personal_data_max_retention_days: int = Field(default=400, gt=0)
 
 
 class WaiversConfig(BaseModel):

@@ -46,6 +46,15 @@ class Framework(BaseModel):
     source: str
     controls: list[Control]
 
+    @model_validator(mode="after")
+    def _unique_controls(self) -> Framework:
+        seen: set[str] = set()
+        for control in self.controls:
+            if control.id in seen:
+                raise ValueError(f"control {control.id} appears twice")
+            seen.add(control.id)
+        return self
+
 
 def load_frameworks(directory: Path) -> dict[str, Framework]:
     """Every catalogue in `directory`, by id; the id must equal the file name."""
@@ -61,6 +70,21 @@ def load_frameworks(directory: Path) -> dict[str, Framework]:
             raise PolicyError(f"{path}: framework id {framework.id!r} differs from the file name")
         frameworks[framework.id] = framework
     return frameworks
+
+
+def catalogue_problems(frameworks: dict[str, Framework], rule_ids: set[str]) -> list[str]:
+    """What is wrong between catalogues and rules: unknown rule ids, rules no control uses."""
+    problems = []
+    for framework_id in sorted(frameworks):
+        for control in frameworks[framework_id].controls:
+            problems += [
+                f"{framework_id} {control.id}: unknown rule {rule_id}"
+                for rule_id in control.rules
+                if rule_id not in rule_ids
+            ]
+    mapped = control_index(frameworks)
+    problems += [f"{rule_id}: evidences no control" for rule_id in sorted(rule_ids - set(mapped))]
+    return problems
 
 
 def control_index(frameworks: dict[str, Framework]) -> dict[str, list[ControlRef]]:

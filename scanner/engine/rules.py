@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scanner.config import RulesConfig
 from scanner.errors import PolicyError
 from scanner.model import Severity
 
@@ -101,11 +102,16 @@ class Condition(BaseModel):
         return self
 
 
+Scope = Literal["any", "cardholder", "personal", "classified"]
+
+
 class Rule(BaseModel):
     """One rule: metadata, the resource types it applies to, and a condition or a check.
 
     The condition (or check) describes the compliant state; a resource that does not meet
-    it fails. `check` names a Python check for logic YAML cannot express.
+    it fails. `check` names a Python check for logic YAML cannot express. `scope` limits the
+    rule to resources holding (or processing) cardholder data, personal data, or either
+    (`classified`); see `scanner.engine.scope`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -120,6 +126,7 @@ class Rule(BaseModel):
     condition: Condition | None = None
     check: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    scope: Scope = "any"
 
     @field_validator("id")
     @classmethod
@@ -138,6 +145,36 @@ class Rule(BaseModel):
             if self.check not in CHECKS:
                 raise ValueError(f"unknown check {self.check!r}")
         return self
+
+
+def configure_rules(rules: list[Rule], config: RulesConfig) -> list[Rule]:
+    """The rules a project's configuration selects, with its severity overrides applied.
+
+    A non-empty `enable` runs only the rules it names; `disable` removes rules. A rule id that
+    no loaded rule has is a UsageError naming it, so a typo never silently runs everything.
+    """
+    from scanner.errors import UsageError
+
+    known = {rule.id for rule in rules}
+    for section, ids in (
+        ("enable", config.enable),
+        ("disable", config.disable),
+        ("severity", list(config.severity)),
+    ):
+        for rule_id in ids:
+            if rule_id not in known:
+                raise UsageError(f"configuration rules.{section}: unknown rule id {rule_id!r}")
+    chosen = [
+        rule
+        for rule in rules
+        if (not config.enable or rule.id in config.enable) and rule.id not in config.disable
+    ]
+    return [
+        rule.model_copy(update={"severity": config.severity[rule.id]})
+        if rule.id in config.severity
+        else rule
+        for rule in chosen
+    ]
 
 
 def load_rule(path: Path) -> Rule:

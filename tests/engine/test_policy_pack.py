@@ -8,8 +8,18 @@ import pytest
 
 from scanner.engine.rules import load_rule, load_rules
 from scanner.errors import PolicyError
-from scanner.frameworks import FRAMEWORK_IDS, control_index
+from scanner.frameworks import (
+    FRAMEWORK_IDS,
+    Control,
+    Framework,
+    catalogue_problems,
+    control_index,
+    load_frameworks,
+)
 from scanner.scan import PolicyPack
+from tests.conftest import FIXTURES
+
+KINDS = ("bad", "good")
 
 
 def test_every_framework_is_shipped(pack: PolicyPack) -> None:
@@ -61,3 +71,69 @@ def test_malformed_rule_yaml_names_file_and_line(tmp_path: Path) -> None:
 
     with pytest.raises(PolicyError, match=r"LG-X-001.yaml:\d+: invalid YAML"):
         load_rules([tmp_path])
+
+
+def test_catalogue_problems_name_unknown_rules_and_unmapped_rules() -> None:
+    framework = Framework(
+        id="pci-dss-4.0",
+        title="t",
+        version="4.0",
+        source="https://example.org",
+        controls=[Control(id="3.5.1", title="t", rules=["LG-S3-002", "LG-NOPE-001"])],
+    )
+
+    problems = catalogue_problems({"pci-dss-4.0": framework}, {"LG-S3-002", "LG-S3-004"})
+
+    assert problems == [
+        "pci-dss-4.0 3.5.1: unknown rule LG-NOPE-001",
+        "LG-S3-004: evidences no control",
+    ]
+
+
+def test_shipped_pack_has_no_catalogue_problems(pack: PolicyPack) -> None:
+    assert catalogue_problems(pack.frameworks, {rule.id for rule in pack.rules}) == []
+
+
+def test_control_listed_twice_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "soc2.yaml").write_text(
+        "id: soc2\ntitle: t\nversion: '2017'\nsource: https://example.org\ncontrols:\n"
+        "  - {id: CC6.1, title: a, rules: [LG-S3-002]}\n"
+        "  - {id: CC6.1, title: b, manual: m}\n"
+    )
+
+    with pytest.raises(PolicyError, match=r"control CC6\.1 appears twice"):
+        load_frameworks(tmp_path)
+
+
+def test_rule_scope_must_be_a_known_scope(tmp_path: Path) -> None:
+    (tmp_path / "LG-X-001.yaml").write_text(
+        "id: LG-X-001\ntitle: t\nseverity: low\ndescription: d\nremediation: r\n"
+        "references: [https://example.org]\nresource_types: [aws_sqs_queue]\n"
+        "scope: secret\ncondition: {attribute: kms_master_key_id, exists: true}\n"
+    )
+
+    with pytest.raises(PolicyError, match="scope: Input should be 'any', 'cardholder'"):
+        load_rules([tmp_path])
+
+
+def test_pack_has_sixty_rules_each_with_both_fixtures(pack: PolicyPack) -> None:
+    missing = [
+        rule.id
+        for rule in pack.rules
+        if not all((FIXTURES / "rules" / rule.id / kind / "main.tf").is_file() for kind in KINDS)
+    ]
+
+    assert len(pack.rules) >= 60
+    assert missing == []
+
+
+def test_every_control_title_is_one_line_of_own_words(pack: PolicyPack) -> None:
+    # Titles are short paraphrases, never pasted requirement text.
+    long_titles = [
+        f"{fw.id} {c.id}"
+        for fw in pack.frameworks.values()
+        for c in fw.controls
+        if len(c.title) > 100
+    ]
+
+    assert long_titles == []

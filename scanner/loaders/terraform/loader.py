@@ -57,6 +57,8 @@ class TerraformLoader:
         self.var_values: dict[str, Any] = {}
         self.inventory = Inventory()
         self._sources: dict[Path, ModuleSource] = {}
+        # Region of each AWS provider configuration (`aws`, `aws.<alias>`) by module prefix.
+        self._regions: dict[str, dict[str, str | None]] = {}
 
     # ---- files ------------------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class TerraformLoader:
             self.var_values = self._load_var_values(directory)
             root_module = ModuleInstance(self.source(directory), self)
             default_tags = _default_tags(root_module)
+            self._regions = {"": _provider_regions(root_module)}
             for module in root_module.walk():
                 loaded.add(module.source.directory)
                 self._collect(module, default_tags)
@@ -159,6 +162,9 @@ class TerraformLoader:
             children[instance.key] = ModuleInstance(
                 child_source, self, instance.address, inputs, chain
             )
+            passed = scope.safe(attributes(block.body).get("providers"))
+            parent_regions = self._regions.get(parent.prefix, {})
+            self._regions[instance.address] = _child_regions(parent_regions, passed)
         return children
 
     def _skip(self, block: Block, address: str) -> None:
@@ -187,20 +193,21 @@ class TerraformLoader:
         for kind, table in (("resource", module.source.resources), ("data", module.source.data)):
             for (rtype, rname), block in table.items():
                 key = (kind, rtype, rname)
+                region = self._region(module, block)
                 for instance in module.instances(block, module.base_address(key)):
                     values = module.evaluated(key, instance, block)
-                    self.inventory.resources.append(
-                        _resource(
-                            instance.address,
-                            rtype,
-                            rname,
-                            kind,
-                            module,
-                            values,
-                            block,
-                            default_tags,
-                        )
+                    resource = _resource(
+                        instance.address, rtype, rname, kind, module, values, block, default_tags
                     )
+                    resource.region = region
+                    self.inventory.resources.append(resource)
+
+    def _region(self, module: ModuleInstance, block: Block) -> str | None:
+        """The region of the provider configuration a resource block uses."""
+        expression = attributes(block.body).get("provider")
+        chosen = module.evaluator.safe(expression) if expression is not None else None
+        name = chosen.expr if isinstance(chosen, Unknown) else "aws"
+        return self._regions.get(module.prefix, {}).get(name)
 
 
 def _resource(
@@ -249,6 +256,33 @@ def _default_tags(root: ModuleInstance) -> dict[str, Any]:
             if isinstance(default, dict) and isinstance(default.get("tags"), dict):
                 tags.update(default["tags"])
     return tags
+
+
+def _provider_regions(root: ModuleInstance) -> dict[str, str | None]:
+    """`aws` and `aws.<alias>` to the region their provider block sets (None when unknown)."""
+    from scanner.loaders.terraform.module import evaluate_body
+
+    regions: dict[str, str | None] = {}
+    for block in root.source.providers:
+        if block.labels[:1] != ["aws"]:
+            continue
+        body = evaluate_body(block.body, root.evaluator)
+        alias = body.get("alias")
+        region = body.get("region")
+        name = f"aws.{alias}" if isinstance(alias, str) else "aws"
+        regions[name] = region if isinstance(region, str) else None
+    return regions
+
+
+def _child_regions(parent: dict[str, str | None], passed: Any) -> dict[str, str | None]:
+    """A child module's provider regions: inherited, or only those its call's `providers` maps."""
+    if not isinstance(passed, dict):
+        return dict(parent)
+    regions: dict[str, str | None] = {}
+    for name, value in passed.items():
+        if isinstance(value, Unknown):
+            regions[name] = parent.get(value.expr)
+    return regions
 
 
 class _NoNames:
