@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,8 @@ class Resource(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
     location: Location
     tags: dict[str, Any] = Field(default_factory=dict)
+    # The AWS region of the resource's provider configuration; None when it cannot be known.
+    region: str | None = None
 
 
 class Statement(BaseModel):
@@ -121,6 +123,8 @@ class WaiverRef(BaseModel):
     ticket: str | None = None
     expires: date
     source: str
+    # Written as a `# ledgerguard:ignore` comment in the Terraform rather than in the file.
+    inline: bool = False
 
 
 class Finding(BaseModel):
@@ -138,6 +142,11 @@ class Finding(BaseModel):
     message: str
     cannot_verify: bool = False
     waiver: WaiverRef | None = None
+    # Stable across line shifts: rule id, resource address and the resource's normalized
+    # content (secrets redacted). Baselines and SARIF partialFingerprints use it.
+    fingerprint: str = ""
+    # With `--baseline`: a failed finding is `new` or `existing` (recorded, does not gate).
+    baseline: Literal["new", "existing"] | None = None
 
 
 class InputError(BaseModel):
@@ -189,6 +198,53 @@ class ScopeGrant(BaseModel):
     line: int
 
 
+class WaiverNotice(BaseModel):
+    """A waiver that needs attention: `expired` (it waives no more) or `stale` (matches no
+    failed finding). `source` is where the waiver is written (`file:line`)."""
+
+    kind: Literal["expired", "stale"]
+    source: str
+    rule_id: str
+    resource: str
+    message: str
+
+
+class BaselineEntry(BaseModel):
+    """A failure recorded in a baseline file: rule, resource and fingerprint, never values."""
+
+    rule_id: str
+    resource: str
+    fingerprint: str
+
+
+class BaselineReport(BaseModel):
+    """How a scan compares with `--baseline`: counts of new and existing failures, and the
+    recorded failures that fail no more."""
+
+    new: int = 0
+    existing: int = 0
+    fixed: list[BaselineEntry] = Field(default_factory=list)
+
+
+class GateVerdict(BaseModel):
+    """The CI gate's decision, for reports that show it (the Markdown summary)."""
+
+    passed: bool
+    fail_on: str
+    exit_code: int
+
+
+class RuleInfo(BaseModel):
+    """Metadata of a rule that ran, for formats that describe their rules (SARIF)."""
+
+    id: str
+    title: str
+    severity: Severity
+    description: str
+    remediation: str
+    references: list[str] = Field(default_factory=list)
+
+
 class ScanResult(BaseModel):
     """Everything one scan found; every output renders from this."""
 
@@ -198,3 +254,8 @@ class ScanResult(BaseModel):
     errors: list[InputError] = Field(default_factory=list)
     modules_not_scanned: list[SkippedModule] = Field(default_factory=list)
     scope: list[ScopeGrant] = Field(default_factory=list)
+    waiver_notices: list[WaiverNotice] = Field(default_factory=list)
+    baseline: BaselineReport | None = None
+    gate: GateVerdict | None = None
+    # Not in the JSON report (the rule catalogue is `ledgerguard rules`); SARIF needs it.
+    rules: list[RuleInfo] = Field(default_factory=list, exclude=True)

@@ -6,6 +6,8 @@ from scanner.engine.checks import get_check
 from scanner.engine.conditions import Outcome, evaluate
 from scanner.engine.graph import Graph
 from scanner.engine.rules import Rule
+from scanner.engine.scope import in_scope
+from scanner.fingerprint import fingerprint, resource_digest
 from scanner.model import ControlRef, Finding, Resource, Severity, Status
 from scanner.redact import redact
 
@@ -13,10 +15,15 @@ from scanner.redact import redact
 def run_rules(
     rules: list[Rule], graph: Graph, controls: dict[str, list[ControlRef]]
 ) -> list[Finding]:
-    """One finding per rule and resource it applies to, passed or failed, in a stable order."""
+    """One finding per rule and resource it applies to, passed or failed, in a stable order.
+
+    A rule with a `scope` applies only to resources in that data-classification scope.
+    """
     findings = []
     for rule in rules:
         for resource in graph.of_type(rule.resource_types):
+            if rule.scope != "any" and not in_scope(rule.scope, resource, graph):
+                continue
             outcome = _outcome(rule, resource, graph)
             findings.append(_finding(rule, resource, outcome, controls.get(rule.id, [])))
     findings.sort(key=lambda f: (f.file, f.line, f.resource, f.rule_id))
@@ -54,4 +61,5 @@ def _finding(
         controls=controls,
         message=redact(message),
         cannot_verify=outcome.passed is None,
+        fingerprint=fingerprint(rule.id, resource.address, resource_digest(resource)),
     )

@@ -25,6 +25,8 @@ def render(result: ScanResult, *, color: bool = False) -> str:
             severity = finding.severity.value
             if finding.status == Status.WAIVED:
                 severity = f"{severity} (waived)"
+            elif finding.baseline == "existing":
+                severity = f"{severity} (baseline)"
             table.add_row(
                 f"[{_SEVERITY_STYLE[finding.severity.value]}]{severity}[/]",
                 finding.rule_id,

@@ -33,6 +33,7 @@ def test_every_way_of_writing_a_policy_gives_the_same_wildcard_finding(
             line=3,
             controls=failed(result)[0].controls,
             message="statement 1 allows `s3:*`",
+            fingerprint=failed(result)[0].fingerprint,
         )
     ]
     assert [(c.framework, c.id) for c in failed(result)[0].controls] == [
