@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
+from scanner.cli_gate import WaiversOption, baseline_app, pre_commit
 from scanner.errors import LedgerguardError
+from scanner.evidence.cli import evidence_app, history_app
 from scanner.gate import ExitCode, Threshold
+from scanner.iam.cli import app as iam_app
 from scanner.outputs import OutputFormat
 
 app = typer.Typer(
@@ -23,6 +26,11 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List the built-in rules and the controls they evidence.")
 app.add_typer(rules_app, name="rules")
+app.add_typer(baseline_app, name="baseline")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(history_app, name="history")
+app.add_typer(iam_app, name="iam")
+app.command("pre-commit")(pre_commit)
 
 logger = logging.getLogger("scanner")
 
@@ -41,18 +49,32 @@ def _configure(
 @app.command()
 def scan(
     paths: Annotated[list[Path], typer.Argument(help="Terraform files or directories.")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")] = (
-        OutputFormat.CONSOLE
-    ),
+    fmt: Annotated[
+        list[OutputFormat] | None,
+        typer.Option("--format", "-f", help="Report format (repeatable, with --output-dir)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here.")
     ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", help="Write each format to DIR/ledgerguard.<ext>."),
+    ] = None,
+    waivers: WaiversOption = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Fail only on findings not in this file.")
+    ] = None,
     fail_on: Annotated[
-        Threshold, typer.Option(help="Lowest severity that fails the gate.")
-    ] = Threshold.LOW,
+        Threshold | None,
+        typer.Option(help="Lowest severity that fails the gate [default: config's, else low]."),
+    ] = None,
     framework: Annotated[
         list[str] | None,
         typer.Option("--framework", help="Only rules evidencing this framework (repeatable)."),
+    ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", help="Project configuration [default: ./.ledgerguard.yaml]."),
     ] = None,
     policies: Annotated[
         list[Path] | None, typer.Option("--policies", help="Extra rule directory (repeatable).")
@@ -65,45 +87,39 @@ def scan(
     ] = False,
 ) -> None:
     """Scan IaC and gate on the findings: exit 0 passed, 1 failed, 2 usage or input error."""
-    from scanner.gate import gate
-    from scanner.outputs import render
+    from scanner.cli_gate import check_destinations, deliver, waivers_file
+    from scanner.config import load_config
     from scanner.scan import ScanOptions, run_scan
+
+    settings = load_config(config_file, Path.cwd())
+
+    formats = fmt or [OutputFormat.CONSOLE]
+    check_destinations(formats, output, output_dir)
 
     options = ScanOptions(
         paths=paths,
         var_files=var_file or [],
         policy_dirs=policies or [],
         frameworks=framework or [],
+        waivers=waivers_file(waivers),
+        baseline=baseline,
+        config=settings,
     )
     result = run_scan(options)
-    color = output is None and fmt == OutputFormat.CONSOLE and sys.stdout.isatty()
-    report = render(result, fmt, color=color)
-    if output is None:
-        sys.stdout.write(report)
-    else:
-        _write(output, report)
-    for error in result.errors:
-        where = f"{error.file}:{error.line}" if error.line else error.file
-        print(f"ledgerguard: error: {where}: {error.message}", file=sys.stderr)
-    raise typer.Exit(int(gate(result, fail_on, ignore_parse_errors)))
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise LedgerguardError(f"{path}: cannot write report: {exc.strerror}") from exc
+    threshold = fail_on or settings.fail_on or Threshold.LOW
+    code = deliver(result, formats, output, output_dir, threshold, ignore_parse_errors)
+    raise typer.Exit(int(code))
 
 
 @rules_app.callback(invoke_without_command=True)
 def rules_list(
     ctx: typer.Context,
     framework: Annotated[
-        str | None, typer.Option("--framework", help="Only rules evidencing this framework.")
+        str | None,
+        typer.Option("--framework", help="Print this framework's control coverage instead."),
     ] = None,
 ) -> None:
-    """List every rule with its severity and the controls it evidences."""
+    """List every rule with its severity and controls, or one framework's coverage table."""
     if ctx.invoked_subcommand is not None:
         return
     from scanner.frameworks import control_index
@@ -112,11 +128,14 @@ def rules_list(
     pack = load_pack()
     if framework is not None and framework not in pack.frameworks:
         raise LedgerguardError(f"unknown framework {framework!r}")
+    if framework is not None:
+        from scanner.docs import coverage_text
+
+        sys.stdout.write(coverage_text(pack.frameworks[framework]))
+        return
     index = control_index(pack.frameworks)
     for rule in pack.rules:
-        controls = [c for c in index.get(rule.id, []) if framework in (None, c.framework)]
-        if framework is not None and not controls:
-            continue
+        controls = index.get(rule.id, [])
         shown = ", ".join(f"{c.framework} {c.id}" for c in controls) or "-"
         print(f"{rule.id:<16} {rule.severity.value:<8} {rule.title}  [{shown}]")
 
@@ -136,6 +155,8 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. LG-S
     print(f"{rule.id}: {rule.title}")
     print(f"severity: {rule.severity.value}")
     print(f"resource types: {', '.join(rule.resource_types)}")
+    if rule.scope != "any":
+        print(f"scope: {rule.scope} data only")
     print(f"controls: {', '.join(f'{c.framework} {c.id}' for c in controls) or '-'}")
     print(f"\n{rule.description.strip()}\n\nremediation: {rule.remediation.strip()}\n")
     for reference in rule.references:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from scanner import __version__
 from scanner.config import Config
 from scanner.engine.graph import Graph
-from scanner.engine.rules import Rule, load_rules
+from scanner.engine.rules import Rule, configure_rules, load_rules
 from scanner.engine.runner import run_rules
 from scanner.errors import UsageError
 from scanner.frameworks import Framework, control_index, load_frameworks
+from scanner.gate import apply_exceptions
 from scanner.loaders.terraform import Inventory, TerraformLoader
 from scanner.loaders.terraform.files import relative_to
-from scanner.model import Finding, ScanResult, Status, Summary, ToolInfo
+from scanner.model import Finding, RuleInfo, ScanResult, Status, Summary, ToolInfo
 from scanner.policies import frameworks_dir, rules_dir
 from scanner.redact import redact
 
@@ -29,6 +31,11 @@ class ScanOptions:
     policy_dirs: list[Path] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)
     config: Config = field(default_factory=Config)
+    # Exceptions (scanner.gate.apply_exceptions): a waivers file, a baseline, and the date
+    # waivers are judged against (None: $LEDGERGUARD_TODAY, else today).
+    waivers: Path | None = None
+    baseline: Path | None = None
+    today: date | None = None
 
 
 @dataclass
@@ -55,26 +62,32 @@ def scan_root(paths: list[Path]) -> Path:
 def run_scan(options: ScanOptions, pack: PolicyPack | None = None) -> ScanResult:
     """Scan `options.paths` and return the result (input errors included, never raised)."""
     pack = pack or load_pack(options.policy_dirs)
-    unknown = [f for f in options.frameworks if f not in pack.frameworks]
+    chosen = options.frameworks or options.config.frameworks
+    unknown = [f for f in chosen if f not in pack.frameworks]
     if unknown:
         known = ", ".join(sorted(pack.frameworks))
         raise UsageError(f"unknown framework {unknown[0]!r}; known frameworks: {known}")
     root = scan_root(options.paths)
     inventory = TerraformLoader(root, options.var_files).load(options.paths)
-    frameworks = {
-        k: v
-        for k, v in pack.frameworks.items()
-        if not options.frameworks or k in options.frameworks
-    }
+    frameworks = {k: v for k, v in pack.frameworks.items() if not chosen or k in chosen}
     controls = control_index(frameworks)
-    rules = pack.rules
-    if options.frameworks:
+    rules = configure_rules(pack.rules, options.config.rules)
+    if chosen:
         rules = [rule for rule in rules if rule.id in controls]
-    findings = run_rules(rules, Graph(inventory.resources), controls)
+    graph = Graph(inventory.resources, options.config.classification)
+    findings = run_rules(rules, graph, controls)
+    # Waivers and baseline see every finding of the loaded modules (so that stale and fixed
+    # are right); apply_exceptions then keeps only these files' findings when files were given.
     only_files = {relative_to(p.resolve(), root) for p in options.paths if p.is_file()}
-    if only_files:
-        findings = [f for f in findings if f.file in only_files]
-    return _result(findings, inventory)
+    rule_ids = {rule.id for rule in pack.rules}
+    reviewed = apply_exceptions(findings, options, root, inventory, rule_ids, only_files)
+    result = _result(reviewed.findings, inventory)
+    result.waiver_notices, result.baseline = reviewed.notices, reviewed.baseline
+    result.rules = [RuleInfo.model_validate(rule, from_attributes=True) for rule in rules]
+    from scanner.iam.scope import access_table
+
+    result.scope = access_table(graph)
+    return result
 
 
 def _result(findings: list[Finding], inventory: Inventory) -> ScanResult:
