@@ -20,12 +20,17 @@ def run_rules(
     A rule with a `scope` applies only to resources in that data-classification scope.
     """
     findings = []
+    digests: dict[str, str] = {}
     for rule in rules:
         for resource in graph.of_type(rule.resource_types):
             if rule.scope != "any" and not in_scope(rule.scope, resource, graph):
                 continue
             outcome = _outcome(rule, resource, graph)
-            findings.append(_finding(rule, resource, outcome, controls.get(rule.id, [])))
+            if resource.address not in digests:
+                digests[resource.address] = resource_digest(resource)
+            finding = _finding(rule, resource, outcome, controls.get(rule.id, []))
+            finding.fingerprint = fingerprint(rule.id, resource.address, digests[resource.address])
+            findings.append(finding)
     findings.sort(key=lambda f: (f.file, f.line, f.resource, f.rule_id))
     return findings
 
@@ -61,5 +66,4 @@ def _finding(
         controls=controls,
         message=redact(message),
         cannot_verify=outcome.passed is None,
-        fingerprint=fingerprint(rule.id, resource.address, resource_digest(resource)),
     )
