@@ -17,7 +17,8 @@ Keys, by what they narrow:
   `kms:EncryptionContext:*`, `iam:PolicyARN`, `iam:PermissionsBoundary`,
   `iam:AssociatedResourceArn`, `dynamodb:LeadingKeys`, `s3:prefix`, `s3:ExistingObjectTag/*`,
   `s3:DataAccessPointArn`, `secretsmanager:SecretId`, `ssm:resourceTag/*`,
-  `lambda:FunctionArn`. `iam:PassedToService` is deliberately not one: the escalation paths
+  `lambda:FunctionArn`, `ec2:Vpc`, `ec2:Subnet` (resources inside one network).
+  `iam:PassedToService` is deliberately not one: the escalation paths
   pass a role to exactly the service the condition names.
 * **Limiting** keys restrict the request context but not what can be reached: MFA
   (`aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge`), `aws:SourceIp`,
@@ -81,6 +82,8 @@ IDENTITY_SCOPING_KEYS = frozenset(
         "s3:dataaccesspointarn",
         "secretsmanager:secretid",
         "lambda:functionarn",
+        "ec2:vpc",
+        "ec2:subnet",
     }
 )
 IDENTITY_SCOPING_PREFIXES = ("kms:encryptioncontext:", "s3:existingobjecttag/")
