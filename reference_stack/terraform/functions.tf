@@ -528,6 +528,76 @@ resource "aws_lambda_function" "notifier" {
   ]
 }
 
+# Secrets Manager calls the rotation function step by step for both key secrets (secrets.tf);
+# the function reads and writes only those secrets.
+resource "aws_lambda_function" "rotate" {
+  function_name                  = "${var.name_prefix}-rotate"
+  description                    = "Secrets Manager rotation of the tokenization and API keys"
+  role                           = aws_iam_role.fn["rotate"].arn
+  runtime                        = "python3.12"
+  architectures                  = ["arm64"]
+  handler                        = "reference_stack.functions.rotate.app.handler"
+  filename                       = data.archive_file.functions.output_path
+  source_code_hash               = data.archive_file.functions.output_base64sha256
+  layers                         = [local.dependency_layer_arn]
+  memory_size                    = 256
+  timeout                        = 30
+  reserved_concurrent_executions = 2
+  kms_key_arn                    = aws_kms_key.functions.arn
+  code_signing_config_arn        = aws_lambda_code_signing_config.functions.arn
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.function_dlq["rotate"].arn
+  }
+
+  vpc_config {
+    subnet_ids         = local.private_subnet_ids
+    security_group_ids = [aws_security_group.functions.id]
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.fn["rotate"].name
+    application_log_level = "INFO"
+    system_log_level      = "WARN"
+  }
+
+  environment {
+    variables = {
+      POWERTOOLS_SERVICE_NAME     = "rotate"
+      POWERTOOLS_LOGGER_LOG_EVENT = "false"
+    }
+  }
+
+  tags = {
+    data_classification = "cardholder"
+  }
+
+  depends_on = [
+    aws_iam_role_policy.rotate,
+    aws_cloudwatch_log_group.fn["rotate"],
+    aws_iam_role_policy.vpc_access["rotate"],
+  ]
+}
+
+# Secrets Manager may invoke the rotation function for the two key secrets only.
+resource "aws_lambda_permission" "secrets_manager_rotates" {
+  for_each = {
+    tokenization_key = aws_secretsmanager_secret.tokenization_key.arn
+    api_signing_key  = aws_secretsmanager_secret.api_signing_key.arn
+  }
+
+  statement_id  = "AllowSecretsManagerRotation-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.rotate.function_name
+  principal     = "secretsmanager.amazonaws.com"
+  source_arn    = each.value
+}
+
 # Asynchronous invocations (EventBridge targets): two retries within an hour, then the
 # function's dead-letter queue.
 resource "aws_lambda_function_event_invoke_config" "async" {

@@ -2,6 +2,10 @@
 # "*" appears only for X-Ray's two actions (no resource-level support) and in the separate
 # vpc_access policies (ENI management, which AWS requires on "*"; see the end of this file).
 #
+# The table below is proven by trace: the local run (reference_stack/local, --trace) records
+# every AWS call each function makes and checks it against these policies both ways, every
+# call allowed and every grant used (tests/reference_stack/test_refstack_least_privilege.py).
+#
 # Statement Sids tell who exercises each permission:
 #   Runtime...  the Lambda service or runtime, on the function's behalf, not the code:
 #               logs:CreateLogStream + logs:PutLogEvents on the function's own log group;
@@ -20,10 +24,12 @@
 #   dynamodb:PutItem                payments       intake/app.py record_payment (put_item)
 #   dynamodb:GetItem                payments       intake/app.py _stored_payment (get_item)
 #   dynamodb:PutItem                idempotency    Powertools idempotency (intake/app.py
-#   dynamodb:GetItem                idempotency      _recorder): lock the key (put_item), read
-#   dynamodb:UpdateItem             idempotency      a conflicting record (get_item), save the
-#   dynamodb:DeleteItem             idempotency      response (update_item), release the key
-#                                                    after an error (delete_item)
+#   dynamodb:UpdateItem             idempotency      _recorder): lock the key (put_item), save
+#   dynamodb:DeleteItem             idempotency      the response (update_item), release the
+#                                                    key after an error (delete_item). No
+#                                                    GetItem: a conflicting put returns the
+#                                                    existing record (ReturnValuesOnCondition-
+#                                                    CheckFailure), so Powertools never reads it
 #   events:PutEvents                payments bus   common/events.py publish (put_events)
 #   secretsmanager:GetSecretValue   tokenization   common/secrets.py secret_bytes
 #   kms:Decrypt                     data key       implied by the dynamodb and secret calls
@@ -58,6 +64,14 @@
 #   sns:Publish                     notifications  notifier/app.py handler (publish)
 #   kms:GenerateDataKey             messaging key  implied by publish to an encrypted topic
 #   kms:Decrypt                     messaging key  implied by publish to an encrypted topic
+# rotate (Secrets Manager rotation of both key secrets)
+#   secretsmanager:DescribeSecret   both secrets   rotate/app.py handler (describe_secret)
+#   secretsmanager:GetSecretValue   both secrets   rotate/app.py create_secret, verify_secret
+#   secretsmanager:PutSecretValue   both secrets   rotate/app.py create_secret
+#   secretsmanager:UpdateSecretVersionStage        rotate/app.py finish_secret
+#                                   both secrets
+#   kms:Decrypt                     data key       implied by get_secret_value
+#   kms:GenerateDataKey             data key       implied by put_secret_value
 #
 # events:PutEvents is further limited with the events:source and events:detail-type condition
 # keys, so each function can only publish its own event types.
@@ -126,7 +140,6 @@ resource "aws_iam_role_policy" "intake" {
         Effect = "Allow"
         Action = [
           "dynamodb:PutItem",
-          "dynamodb:GetItem",
           "dynamodb:UpdateItem",
           "dynamodb:DeleteItem",
         ]
@@ -611,15 +624,79 @@ resource "aws_iam_role_policy" "notifier" {
   })
 }
 
+# rotate: reads and writes the versions of the two key secrets.
+resource "aws_iam_role_policy" "rotate" {
+  name = "rotate"
+  role = aws_iam_role.fn["rotate"].id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "RuntimeLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${aws_cloudwatch_log_group.fn["rotate"].arn}:*"
+      },
+      {
+        Sid      = "RuntimeTracing"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+        Resource = "*"
+      },
+      {
+        Sid      = "RuntimeDeadLetterQueue"
+        Effect   = "Allow"
+        Action   = "sqs:SendMessage"
+        Resource = aws_sqs_queue.function_dlq["rotate"].arn
+      },
+      {
+        Sid      = "RuntimeDeadLetterQueueKms"
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource = aws_kms_key.messaging.arn
+        Condition = {
+          StringEquals = { "kms:ViaService" = "sqs.${var.aws_region}.amazonaws.com" }
+        }
+      },
+      {
+        Sid    = "CodeRotateKeySecrets"
+        Effect = "Allow"
+        Action = [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecretVersionStage",
+        ]
+        Resource = [
+          aws_secretsmanager_secret.tokenization_key.arn,
+          aws_secretsmanager_secret.api_signing_key.arn,
+        ]
+      },
+      {
+        Sid      = "KmsDataKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = aws_kms_key.data.arn
+        Condition = {
+          StringEquals = { "kms:ViaService" = "secretsmanager.${var.aws_region}.amazonaws.com" }
+        }
+      },
+    ]
+  })
+}
+
 # ENI management for the functions in the VPC (all of them). Lambda creates and deletes the
 # functions' network interfaces with the execution role when a function is deployed or
 # scaled; the code never calls EC2. These actions are kept in their own policy, not in the
 # function policies above, so that those list code paths only. The AWS-managed
 # AWSLambdaVPCAccessExecutionRole would grant the same EC2 actions but also
 # logs:CreateLogGroup/CreateLogStream/PutLogEvents on every log group in the account, which
-# the function policies deliberately scope to one log group. The EC2 actions are granted on
-# "*": the Describe* actions have no resource-level support, and Lambda needs the rest for
-# interfaces whose ids do not exist before it creates them.
+# the function policies deliberately scope to one log group. The Describe* actions have no
+# resource-level support and stay on "*". The actions that change interfaces name resource
+# types (interfaces, subnets, security groups) rather than ids, which do not exist before
+# Lambda creates the interfaces, and are held to this VPC with the ec2:Vpc condition, so a
+# function's role cannot touch another network's interfaces.
 resource "aws_iam_role_policy" "vpc_access" {
   for_each = local.vpc_functions
 
@@ -630,17 +707,36 @@ resource "aws_iam_role_policy" "vpc_access" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid    = "RuntimeVpcNetworkInterfaces"
+        Sid      = "RuntimeVpcDescribe"
+        Effect   = "Allow"
+        Action   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+        Resource = "*"
+      },
+      {
+        Sid    = "RuntimeVpcCreateNetworkInterface"
+        Effect = "Allow"
+        Action = "ec2:CreateNetworkInterface"
+        Resource = [
+          "arn:aws:ec2:${var.aws_region}:${local.account_id}:network-interface/*",
+          "arn:aws:ec2:${var.aws_region}:${local.account_id}:subnet/*",
+          "arn:aws:ec2:${var.aws_region}:${local.account_id}:security-group/*",
+        ]
+        Condition = {
+          ArnEquals = { "ec2:Vpc" = aws_vpc.main.arn }
+        }
+      },
+      {
+        Sid    = "RuntimeVpcManageNetworkInterfaces"
         Effect = "Allow"
         Action = [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
           "ec2:DeleteNetworkInterface",
           "ec2:AssignPrivateIpAddresses",
           "ec2:UnassignPrivateIpAddresses",
         ]
-        Resource = "*"
+        Resource = "arn:aws:ec2:${var.aws_region}:${local.account_id}:network-interface/*"
+        Condition = {
+          ArnEquals = { "ec2:Vpc" = aws_vpc.main.arn }
+        }
       },
     ]
   })

@@ -119,6 +119,17 @@ variable "reconciliation_schedule" {
   default     = "cron(0 6 * * ? *)"
 }
 
+variable "key_rotation_days" {
+  description = "Days between automatic rotations of the tokenization and API signing keys."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.key_rotation_days >= 1 && var.key_rotation_days <= 365
+    error_message = "key_rotation_days must be between 1 and 365."
+  }
+}
+
 variable "evidence_retention_days" {
   description = "Object-lock (COMPLIANCE) retention of reconciliation evidence, in days."
   type        = number

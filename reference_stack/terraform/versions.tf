@@ -47,6 +47,7 @@ locals {
     "reconcile",
     "authorizer",
     "notifier",
+    "rotate",
   ])
 
   # Every function handles cardholder or personal data (card tokens, amounts, merchant ids,
@@ -62,8 +63,11 @@ locals {
     reconcile  = aws_lambda_function.reconcile.function_name
     authorizer = aws_lambda_function.authorizer.function_name
     notifier   = aws_lambda_function.notifier.function_name
+    rotate     = aws_lambda_function.rotate.function_name
   }
 
   # Functions invoked asynchronously (by EventBridge); they get an explicit retry policy.
+  # intake and authorizer are called synchronously by API Gateway, rotate by Secrets Manager
+  # (which retries a failed rotation itself).
   async_functions = toset(["fraud", "authorize", "ledger", "settle", "reconcile", "notifier"])
 }

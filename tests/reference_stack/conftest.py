@@ -25,8 +25,12 @@ from jsonschema import Draft202012Validator
 from moto import mock_aws
 
 from reference_stack.functions.common import aws, secrets
+from reference_stack.local.run import RunOptions, RunResult, run
 
 REGION = "eu-west-1"
+# Payments of the traced local run the local-run and least-privilege tests share: enough for
+# every scenario of reference_stack/local/workload.py (which needs at least 25).
+LOCAL_RUN_PAYMENTS = 60
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "reference_stack" / "events"
 TOKENIZATION_KEY = bytes(range(32))
 API_SIGNING_KEY = bytes(range(100, 148))
@@ -412,3 +416,12 @@ def assert_valid_events(
             assert event["source"] == schemas[event["detail-type"]].schema["x-source"]
 
     return check
+
+
+@pytest.fixture(scope="session")
+def local_run() -> RunResult:
+    """One traced local run of the whole stack (reference_stack/local), shared by the tests.
+
+    The run creates its own moto mock, clock and environment and restores them afterwards.
+    """
+    return run(RunOptions(payments=LOCAL_RUN_PAYMENTS, trace=True))

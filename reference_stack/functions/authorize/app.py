@@ -1,7 +1,8 @@
 """Authorize handler: decide on a ``payment.screened`` payment and record the outcome.
 
 Reads the payment (the source of truth for Luhn result and expiry), counts recent payments of
-the same card token on the ``by_card_token`` index, writes the decision with a condition on the
+the same card on the ``by_card_token`` index (under its current token and, after a key
+rotation, its token under the previous key), writes the decision with a condition on the
 pending status, then publishes ``payment.authorized`` or ``payment.declined``. A redelivered
 event for an already decided payment re-publishes the stored outcome (consumers are
 idempotent), so a crash between the write and the publish loses nothing.
@@ -80,6 +81,9 @@ def payment_facts(
 ) -> PaymentFacts:
     """Gather the simulator's inputs, including the velocity count over ``window``."""
     created_at = clock.parse_iso(payment["created_at"])
+    tokens = [payment["card_token"]]
+    if payment.get("previous_card_token"):
+        tokens.append(payment["previous_card_token"])
     return PaymentFacts(
         payment_id=payment["payment_id"],
         amount_minor=payment["amount_minor"],
@@ -88,8 +92,8 @@ def payment_facts(
         card_expiry=payment["card_expiry"],
         created_at=created_at,
         fraud_decision=screened.fraud.decision,
-        recent_payments=count_recent_payments(
-            payment["card_token"], created_at - window, created_at
+        recent_payments=sum(
+            count_recent_payments(token, created_at - window, created_at) for token in tokens
         ),
     )
 

@@ -1,9 +1,12 @@
 """Authorizer handler: HTTP API REQUEST authorizer returning the simple response format.
 
 The bearer token comes from the ``Authorization`` header (the route's identity source); the
-HMAC key is read from Secrets Manager. Any failure denies: the handler never raises for a bad
-request, because an exception becomes a 500 at the gateway instead of a 403. The merchant id
-from the token goes into the context, where intake compares it with the request body.
+HMAC key is read from Secrets Manager. A token whose signature fails with the current key is
+checked once more with the key the last rotation replaced (``AWSPREVIOUS``), so tokens issued
+before a rotation stay valid until they expire. Any failure denies: the handler never raises
+for a bad request, because an exception becomes a 500 at the gateway instead of a 403. The
+merchant id from the token goes into the context, where intake compares it with the request
+body.
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.parser.models import ApiGatewayAuthorizerRequestV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reference_stack.functions.authorizer.bearer import Expectations, TokenError, verify
-from reference_stack.functions.common import config
-from reference_stack.functions.common.secrets import secret_bytes
+from reference_stack.functions.authorizer.bearer import (
+    BadSignatureError,
+    Expectations,
+    Identity,
+    TokenError,
+    verify,
+)
+from reference_stack.functions.common import config, secrets
 
 logger = Logger()
 tracer = Tracer()
@@ -49,9 +57,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now=int(request.requestContext.timeEpoch.timestamp()),
     )
     try:
-        identity = verify(
-            token, secret_bytes(config.setting(config.API_SIGNING_SECRET_ARN)), expected
-        )
+        identity = _verify_with_current_or_previous_key(token, expected)
     except TokenError as exc:
         logger.info("denied: %s", exc)
         return APIGatewayAuthorizerResponseV2(authorize=False).asdict()
@@ -69,3 +75,15 @@ def _bearer_token(request: ApiGatewayAuthorizerRequestV2) -> str | None:
         return None
     token = value[len(BEARER) :].strip()
     return token or None
+
+
+def _verify_with_current_or_previous_key(token: str, expected: Expectations) -> Identity:
+    """Verify with the current key; on a bad signature, with the previous key if there is one."""
+    secret_arn = config.setting(config.API_SIGNING_SECRET_ARN)
+    try:
+        return verify(token, secrets.current_secret_bytes(secret_arn), expected)
+    except BadSignatureError:
+        previous = secrets.secret_bytes(secret_arn, secrets.PREVIOUS)
+        if previous is None:
+            raise
+        return verify(token, previous, expected)

@@ -26,6 +26,10 @@ class TokenError(ValueError):
     """The token is malformed, forged, expired or meant for someone else."""
 
 
+class BadSignatureError(TokenError):
+    """The signature does not match the key (a forgery, or a key the caller no longer uses)."""
+
+
 @dataclass(frozen=True)
 class Expectations:
     """What a valid token must say, and the time to check it at (epoch seconds)."""
@@ -55,7 +59,7 @@ def verify(token: str, key: bytes, expected: Expectations) -> Identity:
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
     expected_signature = hmac.new(key, signing_input, hashlib.sha256).digest()
     if not hmac.compare_digest(expected_signature, _b64decode(parts[2])):
-        raise TokenError("bad signature")
+        raise BadSignatureError("bad signature")
 
     _check_claims(claims, expected)
     return Identity(merchant_id=claims["merchant_id"], subject=str(claims.get("sub", "")))

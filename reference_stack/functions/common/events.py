@@ -3,6 +3,8 @@
 Sources and detail types are constants here and in ``terraform/events.tf`` (event patterns);
 ``publish`` sends up to ten entries per ``PutEvents`` call and fails loudly when EventBridge
 rejects any entry, so an async invocation is retried instead of silently losing an event.
+Each entry carries the publisher's ``clock.now()`` as its time, which consumers read as
+``event.time`` (and which lets a local run replay a day on a simulated clock).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from reference_stack.functions.common import aws, config
+from reference_stack.functions.common import aws, clock, config
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class DomainEvent:
 def publish(events: Sequence[DomainEvent]) -> None:
     """Put ``events`` on the bus named by ``EVENT_BUS_NAME``, ten per call."""
     bus = config.setting(config.EVENT_BUS_NAME)
+    sent_at = clock.now()
     for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
         chunk = events[start : start + MAX_ENTRIES_PER_CALL]
         entries = [
@@ -55,6 +58,7 @@ def publish(events: Sequence[DomainEvent]) -> None:
                 "DetailType": event.detail_type,
                 "Detail": event.detail.model_dump_json(),
                 "EventBusName": bus,
+                "Time": sent_at,
             }
             for event in chunk
         ]

@@ -2,6 +2,9 @@
 
 The PAN exists only inside ``accept_payment``: it is tokenized with a keyed HMAC as soon as the
 request is valid, and from then on only the token, BIN, last four and Luhn result travel on.
+The token comes from the current key of the tokenization key ring; the payment records that
+key's id and, once a rotation has happened, the card's token under the previous key, so that
+velocity checks and look-ups span a rotation (see reference_stack/README.md).
 Writing the payment and publishing the event are wrapped in Powertools idempotency keyed on
 the merchant and the ``Idempotency-Key`` header, so a client retry returns the first response.
 """
@@ -9,6 +12,7 @@ the merchant and the ``Idempotency-Key`` header, so a client retry returns the f
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,8 +35,8 @@ from botocore.exceptions import ClientError
 from reference_stack.functions.common import aws, clock, config, dynamo, events, payments
 from reference_stack.functions.common.http import error_response, json_response
 from reference_stack.functions.common.models import CardSummary, PaymentInitiated
-from reference_stack.functions.common.secrets import secret_bytes
-from reference_stack.functions.common.tokenization import CardFingerprint, tokenize
+from reference_stack.functions.common.secrets import key_ring
+from reference_stack.functions.common.tokenization import CardFingerprint, KeyRing, tokenize
 from reference_stack.functions.intake.request import (
     PaymentRequest,
     validate_body,
@@ -44,8 +48,11 @@ tracer = Tracer()
 
 PAYMENT_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:ledgerguard:reference-stack:payments")
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
-# Fields that must match when the same idempotency key is presented again.
-COMPARED_FIELDS = ("merchant_id", "amount_minor", "currency", "card_token")
+# Fields that must match when the same idempotency key is presented again. The card is
+# compared by token in ``_stored_payment``; the idempotency payload check uses the card's
+# BIN, last four and expiry instead, because a key rotation between a request and its retry
+# changes the token.
+COMPARED_FIELDS = ("merchant_id", "amount_minor", "currency")
 
 
 class PaymentConflictError(RuntimeError):
@@ -75,8 +82,13 @@ def accept_payment(request: APIGatewayProxyEventV2Model, context: LambdaContext)
         detail = {"field": "body.merchant_id", "message": "merchant does not match credentials"}
         return error_response(403, "forbidden", [detail])
 
-    fingerprint = tokenize(body.card.pan.get_secret_value(), _tokenization_key())
+    ring = _key_ring()
+    pan = body.card.pan.get_secret_value()
+    fingerprint = tokenize(pan, ring.key(ring.current))
     record = payment_record(body, fingerprint, key, request.requestContext.timeEpoch)
+    record["card_token_key_id"] = ring.current
+    if ring.previous is not None:
+        record["previous_card_token"] = tokenize(pan, ring.key(ring.previous)).token
 
     try:
         result = _recorder(context)(payment=record)
@@ -163,7 +175,13 @@ def _stored_payment(table: str, payment: dict[str, Any]) -> dict[str, Any]:
         ConsistentRead=True,
     )
     stored = dynamo.from_item(response["Item"])
-    if any(stored.get(field) != payment[field] for field in COMPARED_FIELDS):
+    # The stored token is the card's token under the key current then: this request's token,
+    # or its token under the previous key when a rotation happened in between.
+    same_card = stored.get("card_token") in (
+        payment["card_token"],
+        payment.get("previous_card_token"),
+    )
+    if not same_card or any(stored.get(field) != payment[field] for field in COMPARED_FIELDS):
         raise PaymentConflictError(payment["payment_id"])
     return stored
 
@@ -172,15 +190,12 @@ def _recorder(context: LambdaContext) -> Any:
     """``record_payment`` wrapped in Powertools idempotency for this invocation."""
     idempotency = IdempotencyConfig(
         event_key_jmespath="[merchant_id, idempotency_key]",
-        payload_validation_jmespath="[amount_minor, currency, card_token]",
+        payload_validation_jmespath="[amount_minor, currency, card_bin, card_last4, card_expiry]",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
     )
     idempotency.register_lambda_context(context)
-    store = DynamoDBPersistenceLayer(
-        table_name=config.setting(config.IDEMPOTENCY_TABLE),
-        boto3_client=aws.client("dynamodb"),
-    )
+    store = _persistence_layer(config.setting(config.IDEMPOTENCY_TABLE), aws.client("dynamodb"))
     return idempotent_function(
         record_payment,
         data_keyword_argument="payment",
@@ -188,6 +203,17 @@ def _recorder(context: LambdaContext) -> Any:
         config=idempotency,
         key_prefix="intake.record_payment",
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _persistence_layer(table_name: str, client: Any) -> DynamoDBPersistenceLayer:
+    """The idempotency store, built once per sandbox (and per client).
+
+    Building it registers a user-agent handler on the DynamoDB client; building one per
+    invocation would add a handler to the shared client on every request, and every later
+    DynamoDB call of the sandbox would run all of them.
+    """
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
 
 
 def _body_text(request: APIGatewayProxyEventV2Model) -> str:
@@ -207,6 +233,6 @@ def _authorized_merchant(request: APIGatewayProxyEventV2Model) -> str | None:
     return merchant if isinstance(merchant, str) else None
 
 
-def _tokenization_key() -> bytes:
-    """The HMAC key for card tokens, from Secrets Manager (cached)."""
-    return secret_bytes(config.setting(config.TOKENIZATION_SECRET_ARN))
+def _key_ring() -> KeyRing:
+    """The tokenization key ring, from Secrets Manager (cached)."""
+    return key_ring(config.setting(config.TOKENIZATION_SECRET_ARN))
