@@ -216,3 +216,23 @@ def test_binary_and_oversized_files_are_errors(
         InputError(file="large.tf", line=None, message="file is 100 bytes, over the 64-byte limit"),
     ]
     assert [f.resource for f in result.findings] == ["aws_sns_topic.t"]
+
+
+def test_heredoc_hole_that_does_not_parse_is_cannot_verify(
+    tmp_path: Path, pack: PolicyPack
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "odd" {\n'
+        "  policy = <<EOF\n"
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "${ ((( }",'
+        ' "Resource": "*"}]}\n'
+        "EOF\n"
+        "}\n"
+    )
+
+    result = scan([tmp_path], pack, ["LG-IAM-001"])
+
+    assert result.errors == []
+    assert [(f.status.value, f.cannot_verify, f.message) for f in result.findings] == [
+        ("failed", True, "cannot verify: statement 1 uses values that cannot be resolved")
+    ]

@@ -250,6 +250,7 @@ def _heredoc(ev: Evaluator, node: hs.HeredocTemplateRule) -> str | Unknown:
 def _interpolate(ev: Evaluator, text: str) -> str | Template:
     """Evaluate the `${...}` holes of heredoc text by parsing each one as an expression."""
     from hcl2 import api
+    from lark.exceptions import LarkError
 
     parts: list[str | Template] = []
     position = 0
@@ -264,7 +265,9 @@ def _interpolate(ev: Evaluator, text: str) -> str | Template:
         try:
             tree = api.parses(f"x = {source}\n")
             value = ev.safe(tree.body.children[0].expression)
-        except Exception:
+        except (LarkError, RuntimeError, ValueError, IndexError, AttributeError):
+            # A hole that does not parse as one expression cannot be resolved; the heredoc
+            # keeps it as an unknown part rather than failing the whole file.
             value = Unknown(source)
         parts.append(render_text(value))
         position = end + 1
