@@ -236,3 +236,19 @@ def test_heredoc_hole_that_does_not_parse_is_cannot_verify(
     assert [(f.status.value, f.cannot_verify, f.message) for f in result.findings] == [
         ("failed", True, "cannot verify: statement 1 uses values that cannot be resolved")
     ]
+
+
+def test_a_file_no_loader_reads_is_an_error_not_a_pass(tmp_path: Path, pack: PolicyPack) -> None:
+    (tmp_path / "plan.json").write_text('{"format_version": "1.2"}\n')
+    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {}\n')
+
+    result = scan([tmp_path / "plan.json"], pack, ["LG-SNS-001"])
+
+    assert result.errors == [
+        InputError(
+            file="plan.json",
+            line=None,
+            message="not a Terraform .tf file; no loader reads this kind of file yet",
+        )
+    ]
+    assert result.findings == []

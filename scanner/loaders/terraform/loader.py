@@ -102,10 +102,18 @@ class TerraformLoader:
 
     def load(self, paths: list[Path]) -> Inventory:
         """Load all modules under `paths` and return the inventory."""
+        readable = []
         for path in paths:
             if not path.exists():
                 self._record(InputFileError(relative_to(path, self.root), None, "path not found"))
-        directories = find_module_dirs([p for p in paths if p.exists()])
+            elif path.is_file() and path.suffix != ".tf":
+                # Plan JSON, CloudFormation and CDK output have no loader yet: saying so beats
+                # a scan that finds nothing in them and passes.
+                message = "not a Terraform .tf file; no loader reads this kind of file yet"
+                self._record(InputFileError(relative_to(path, self.root), None, message))
+            else:
+                readable.append(path)
+        directories = find_module_dirs(readable)
         called = set()
         for directory in directories:
             for block in self.source(directory).modules.values():
