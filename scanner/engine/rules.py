@@ -179,7 +179,7 @@ def configure_rules(rules: list[Rule], config: RulesConfig) -> list[Rule]:
 
 def load_rule(path: Path) -> Rule:
     """Load and validate one rule file; its id must equal its file name."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
@@ -203,7 +203,8 @@ def load_rules(directories: list[Path]) -> list[Rule]:
     return [rules[key] for key in sorted(rules)]
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file with the C loader when available; PolicyError names file and line."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -216,11 +217,6 @@ def _read_yaml(path: Path) -> Any:
         raise PolicyError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror}") from exc
-
-
-def read_yaml(path: Path) -> Any:
-    """Read a YAML file with the C loader when available; PolicyError names file and line."""
-    return _read_yaml(path)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -27,6 +27,7 @@ from scanner.loaders.terraform.module import (
     Block,
     ModuleInstance,
     ModuleSource,
+    NoReferences,
     attributes,
 )
 from scanner.loaders.terraform.policy_document import render_policy_document
@@ -176,7 +177,7 @@ class TerraformLoader:
         return children
 
     def _skip(self, block: Block, address: str) -> None:
-        source = Evaluator(_NoNames()).safe(attributes(block.body).get("source"))
+        source = Evaluator(NoReferences()).safe(attributes(block.body).get("source"))
         if any(m.address == address for m in self.inventory.modules_not_scanned):
             return
         self.inventory.modules_not_scanned.append(
@@ -246,7 +247,7 @@ def _resource(
 
 
 def _local_source(block: Block, directory: Path) -> Path | None:
-    source = Evaluator(_NoNames()).safe(attributes(block.body).get("source"))
+    source = Evaluator(NoReferences()).safe(attributes(block.body).get("source"))
     if isinstance(source, str) and source.startswith(LOCAL_SOURCE_PREFIXES):
         return (directory / source).resolve()
     return None
@@ -291,8 +292,3 @@ def _child_regions(parent: dict[str, str | None], passed: Any) -> dict[str, str 
         if isinstance(value, Unknown):
             regions[name] = parent.get(value.expr)
     return regions
-
-
-class _NoNames:
-    def resolve(self, root: str, steps: list[Any], expr: str) -> Any:
-        return Unknown(expr)
